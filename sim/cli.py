@@ -1,0 +1,177 @@
+"""The `beliefbook` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from tqdm import tqdm
+
+from agents.protocol import Question
+from agents.registry import UnknownAgentError
+from sim.config import ConfigError, SessionConfig
+from sim.questions import QuestionFileError, builtin_questions, load_questions, select_questions
+from sim.runner import DEFAULT_LINEUP, lineup_from_specs, run_into_store
+from sim.session import SessionResult
+from sim.store import Store, StoreError
+
+logger = logging.getLogger("beliefbook")
+
+DEFAULT_DB = "beliefbook.db"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=getattr(logging, args.log_level.upper()),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.handler(args)
+    except (ConfigError, QuestionFileError, StoreError, UnknownAgentError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: finished sessions are kept; rerun the same command to redo the "
+              "incomplete one", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="beliefbook",
+        description="Order-book prediction markets for LLM agents, measuring the gap between "
+                    "the probabilities agents state and the trades they make.")
+    parser.add_argument("--log-level", default="warning",
+                        choices=["debug", "info", "warning", "error"],
+                        help="logging level (default: warning)")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run sessions, one per question",
+                              description="Run one market session per question and print a "
+                                          "summary table per question.")
+    run.add_argument("--questions", metavar="FILE",
+                     help="JSON Lines question file (default: the built-in set)")
+    run.add_argument("--question-id", metavar="ID", action="append", default=[],
+                     help="run this question (repeatable; default: the first --count)")
+    run.add_argument("--count", type=int, default=3, metavar="N",
+                     help="number of questions when no --question-id is given (default: 3)")
+    run.add_argument("--agent", metavar="SPEC", action="append", default=[],
+                     help="agent spec 'kind:key=value,...' (repeatable; default: the built-in "
+                          "lineup). Kernel keys: id, cash (cents), interval, think, latency "
+                          "(simulated seconds), poisson, jitter")
+    run.add_argument("--seed", type=int, default=0, help="session seed (default: 0)")
+    run.add_argument("--horizon", type=float, default=3600.0, metavar="SECONDS",
+                     help="simulated seconds of trading per session (default: 3600)")
+    run.add_argument("--db", default=DEFAULT_DB, metavar="PATH",
+                     help=f"session store file (default: {DEFAULT_DB})")
+    run.add_argument("--open-at-community", action="store_true",
+                     help="open the market maker at the question's community probability "
+                          "instead of 50 (the prior is information: the choice is recorded)")
+    run.set_defaults(handler=command_run)
+
+    demo = commands.add_parser("demo-book", help="replay a small seeded order stream",
+                               description="Replay a seeded stream of orders through one "
+                                           "exchange and print the trades and the book.")
+    demo.add_argument("--orders", type=int, default=40, help="orders to replay (default: 40)")
+    demo.add_argument("--seed", type=int, default=7, help="stream seed (default: 7)")
+    demo.set_defaults(handler=command_demo_book)
+
+    export = commands.add_parser("export", help="export the store's tables",
+                                 description="Write every table of a store as Parquet.")
+    export.add_argument("--db", default=DEFAULT_DB, metavar="PATH",
+                        help=f"session store file (default: {DEFAULT_DB})")
+    export.add_argument("--parquet", required=True, metavar="DIR",
+                        help="directory to write <table>.parquet files into")
+    export.set_defaults(handler=command_export)
+
+    questions = commands.add_parser("questions", help="list or check question files")
+    questions.add_argument("action", choices=["list", "check"],
+                           help="list: print ids and questions; check: validate a file")
+    questions.add_argument("--questions", metavar="FILE",
+                           help="JSON Lines question file (default: the built-in set)")
+    questions.set_defaults(handler=command_questions)
+    return parser
+
+
+def _load(path: str | None) -> list[Question]:
+    return load_questions(path) if path else builtin_questions()
+
+
+def command_run(args: argparse.Namespace) -> int:
+    questions = select_questions(_load(args.questions), args.question_id, args.count)
+    specs = args.agent or list(DEFAULT_LINEUP)
+    config = SessionConfig(agents=lineup_from_specs(specs), seed=args.seed,
+                           horizon=args.horizon, open_at_community=args.open_at_community)
+    logger.info("running %d sessions with %d agents into %s", len(questions),
+                len(config.agents), args.db)
+    results: list[SessionResult] = []
+    with Store(args.db) as store:
+        bar = tqdm(total=len(questions), unit="session", desc="sessions", file=sys.stderr,
+                   disable=None)
+        for question in questions:
+            bar.set_postfix_str(question.id)
+            results.append(asyncio.run(run_into_store(question, config, store)))
+            bar.update(1)
+        bar.close()
+    for result in results:
+        print(format_result(result))
+        print()
+    total_events = sum(len(result.rows) for result in results)
+    logger.info("done: %d sessions, %d events, store %s", len(results), total_events, args.db)
+    print(f"{len(results)} sessions, {total_events} events recorded in {args.db}")
+    return 0
+
+
+def format_result(result: SessionResult) -> str:
+    """Return a plain-text table of one session: price, outcome, and each agent's figures."""
+    question = result.question
+    price = "none" if result.final_price is None else f"{result.final_price:g}"
+    lines = [
+        f"{question.id}: {question.question}",
+        f"  final price {price} cents, outcome {result.outcome.value.upper()}",
+        f"  {'agent':<14} {'kind':<11} {'static p':>8} {'stated p':>8} {'position':>9} "
+        f"{'PnL $':>10}",
+    ]
+    for agent in result.agents:
+        lines.append(f"  {agent.agent_id:<14} {agent.kind:<11} "
+                     f"{_probability(agent.static_probability):>8} "
+                     f"{_probability(agent.stated_probability):>8} {agent.position:>9} "
+                     f"{agent.pnl / 100:>10.2f}")
+    return "\n".join(lines)
+
+
+def _probability(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def command_demo_book(args: argparse.Namespace) -> int:
+    from sim.demo import run_demo
+
+    print(run_demo(args.orders, args.seed))
+    return 0
+
+
+def command_export(args: argparse.Namespace) -> int:
+    with Store.open_readonly(args.db) as store:
+        paths = store.export_parquet(args.parquet)
+    for path in paths:
+        print(path)
+    return 0
+
+
+def command_questions(args: argparse.Namespace) -> int:
+    questions = _load(args.questions)
+    if args.action == "check":
+        print(f"{args.questions or 'built-in set'}: {len(questions)} valid questions")
+        return 0
+    for question in questions:
+        outcome = {1: "YES", 0: "NO", None: "-"}[question.outcome]
+        print(f"{question.id:<24} {outcome:<4} {question.question}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
