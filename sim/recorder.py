@@ -41,7 +41,7 @@ class Recorder:
 
     def record(self, t: float, event_type: str, agent_id: str | None,
                payload: dict[str, object]) -> EventRow:
-        row = EventRow(len(self.rows), t, event_type, agent_id, payload)
+        row = EventRow(len(self.rows), float(t), event_type, agent_id, payload)
         self.rows.append(row)
         if self._sink is not None and len(self.rows) - self._flushed >= self._batch_size:
             self.flush()

@@ -325,18 +325,25 @@ class Session:
         for order_id in cancels:
             self._record_market(now, self.exchange.cancel(agent_id, order_id))
         for order in decision.orders:
+            mid_before = self.exchange.mid
             events = self.exchange.submit_contract(agent_id, order.contract, order.side,
                                                    order.price, order.quantity, order.kind)
-            self._record_market(now, events)
+            self._record_market(now, events, {"mid_before": mid_before,
+                                              "mid_after": self.exchange.mid})
 
-    def _record_market(self, t: float, events: list[Event]) -> None:
+    def _record_market(self, t: float, events: list[Event],
+                       trade_context: dict[str, object] | None = None) -> None:
+        """Record exchange events; trades also get the mid before and after the taker order."""
         for event in events:
+            payload = event_payload(event)
             if isinstance(event, Trade):
                 agent_id = event.taker_id
                 self._trades.append(TradePrint(t, event.price, event.quantity, event.taker_side))
+                if trade_context is not None:
+                    payload.update(trade_context)
             else:
                 agent_id = getattr(event, "agent_id", None) or None
-            self._record(t, event.type, agent_id, event_payload(event))
+            self._record(t, event.type, agent_id, payload)
 
     def _record_snapshot(self, t: float) -> None:
         snapshot = self.exchange.snapshot(10)

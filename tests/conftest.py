@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import hypothesis  # noqa: F401 - see below
 import pytest
+
+# Importing hypothesis here, at a shallow stack depth, works around a CPython 3.11.7 bug:
+# its pytest plugin otherwise imports it late in a deep stack, and the assertion
+# rewriter's ast.parse then fails with "AST constructor recursion depth mismatch".
 
 SHARED_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "data" / "questions.jsonl"
 
