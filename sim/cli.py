@@ -9,17 +9,21 @@ import sys
 
 from tqdm import tqdm
 
+from agents.llm.cache import CacheError, CacheMissError, CacheMode, CallCache
+from agents.llm.cost import Budget, PriceFileError, PriceTable
+from agents.llm.services import LLMServices
 from agents.protocol import Question
 from agents.registry import UnknownAgentError
 from sim.config import ConfigError, SessionConfig
 from sim.questions import QuestionFileError, builtin_questions, load_questions, select_questions
-from sim.runner import DEFAULT_LINEUP, lineup_from_specs, run_into_store
+from sim.runner import LINEUPS, lineup_from_specs, run_into_store
 from sim.session import SessionResult
 from sim.store import Store, StoreError
 
 logger = logging.getLogger("beliefbook")
 
 DEFAULT_DB = "beliefbook.db"
+DEFAULT_CACHE = "beliefbook-cache.db"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return args.handler(args)
-    except (ConfigError, QuestionFileError, StoreError, UnknownAgentError) as error:
+    except (ConfigError, QuestionFileError, StoreError, UnknownAgentError, CacheError,
+            PriceFileError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -58,9 +63,26 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--count", type=int, default=3, metavar="N",
                      help="number of questions when no --question-id is given (default: 3)")
     run.add_argument("--agent", metavar="SPEC", action="append", default=[],
-                     help="agent spec 'kind:key=value,...' (repeatable; default: the built-in "
-                          "lineup). Kernel keys: id, cash (cents), interval, think, latency "
+                     help="agent spec 'kind:key=value,...' (repeatable; replaces the lineup). "
+                          "Kernel keys: id, cash (cents), interval, start, think, latency "
                           "(simulated seconds), poisson, jitter")
+    run.add_argument("--lineup", choices=sorted(LINEUPS), default="default",
+                     help="built-in lineup when no --agent is given: 'default' has three "
+                          "local-model LLM traders, 'baselines' only rule-based traders")
+    run.add_argument("--elicitation", default="verbal",
+                     choices=["verbal", "token_probability", "sampling"],
+                     help="how static beliefs are elicited before trading (default: verbal)")
+    run.add_argument("--cache-mode", default="auto", choices=[mode.value for mode in CacheMode],
+                     help="LLM call cache: off, record (always call, store), replay (only "
+                          "stored replies; a miss is an error), auto (default: replay when "
+                          "stored, else call and store)")
+    run.add_argument("--cache", default=DEFAULT_CACHE, metavar="PATH",
+                     help=f"LLM call cache file (default: {DEFAULT_CACHE})")
+    run.add_argument("--budget", type=float, metavar="USD",
+                     help="stop the run cleanly once LLM spending reaches this many USD")
+    run.add_argument("--prices", metavar="FILE",
+                     help="JSON or TOML table {model: {input: USD, output: USD}} per million "
+                          "tokens, overriding the built-in prices")
     run.add_argument("--seed", type=int, default=0, help="session seed (default: 0)")
     run.add_argument("--horizon", type=float, default=3600.0, metavar="SECONDS",
                      help="simulated seconds of trading per session (default: 3600)")
@@ -99,11 +121,22 @@ def _load(path: str | None) -> list[Question]:
     return load_questions(path) if path else builtin_questions()
 
 
+def build_services(args: argparse.Namespace) -> LLMServices:
+    """Build the LLM call machinery from the run options."""
+    mode = CacheMode(args.cache_mode)
+    cache = None if mode is CacheMode.OFF else CallCache(args.cache, mode)
+    prices = PriceTable.from_file(args.prices) if args.prices else PriceTable()
+    budget = Budget(args.budget) if args.budget is not None else None
+    return LLMServices(cache=cache, prices=prices, budget=budget)
+
+
 def command_run(args: argparse.Namespace) -> int:
     questions = select_questions(_load(args.questions), args.question_id, args.count)
-    specs = args.agent or list(DEFAULT_LINEUP)
+    specs = args.agent or list(LINEUPS[args.lineup])
     config = SessionConfig(agents=lineup_from_specs(specs), seed=args.seed,
-                           horizon=args.horizon, open_at_community=args.open_at_community)
+                           horizon=args.horizon, open_at_community=args.open_at_community,
+                           elicitation=args.elicitation)
+    services = build_services(args)
     logger.info("running %d sessions with %d agents into %s", len(questions),
                 len(config.agents), args.db)
     results: list[SessionResult] = []
@@ -111,10 +144,26 @@ def command_run(args: argparse.Namespace) -> int:
         bar = tqdm(total=len(questions), unit="session", desc="sessions", file=sys.stderr,
                    disable=None)
         for question in questions:
+            if services.budget_reached:
+                print(f"budget of {args.budget} USD reached: stopping before {question.id}",
+                      file=sys.stderr)
+                break
             bar.set_postfix_str(question.id)
-            results.append(asyncio.run(run_into_store(question, config, store)))
+            try:
+                result = asyncio.run(run_into_store(question, config, store,
+                                                    services=services))
+            except CacheMissError as error:
+                bar.close()
+                print(f"error: {error}", file=sys.stderr)
+                return 2
+            results.append(result)
             bar.update(1)
         bar.close()
+    totals = services.ledger.totals()
+    if totals.calls:
+        print(f"LLM calls: {totals.calls} ({totals.cache_hits} from the cache), "
+              f"{totals.input_tokens} input and {totals.output_tokens} output tokens, "
+              f"{totals.cost:.4f} USD")
     for result in results:
         print(format_result(result))
         print()

@@ -8,14 +8,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict
 
+from agents.llm.services import LLMServices
 from agents.protocol import Question
 from sim.config import AgentConfig, SessionConfig, parse_agent_spec
-from sim.session import AgentFactory, Session, SessionResult, default_agent_factory
+from sim.session import AgentFactory, Session, SessionResult, agent_factory_with
 from sim.store import Store
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LINEUP = (
+BASELINE_LINEUP = (
     "lmsr:id=maker,liquidity=20000,cash=500000,interval=30,think=0",
     "kelly:id=kelly,interval=60",
     "informed:id=informed,interval=90",
@@ -24,7 +25,19 @@ DEFAULT_LINEUP = (
     "momentum:id=momentum,interval=120",
     "contrarian:id=contrarian,interval=150",
 )
-"""Agent specs used when `beliefbook run` is given no --agent."""
+"""Baseline traders only: fast, no model needed."""
+
+DEFAULT_LINEUP = (
+    "llm:id=llm-cautious,provider=local,temperature=0.3,persona=cautious,interval=600,think=30",
+    "llm:id=llm-bold,provider=local,temperature=0.9,persona=bold,interval=600,think=30",
+    "llm:id=llm-plain,provider=local,temperature=0.6,interval=600,think=30",
+    "lmsr:id=maker,liquidity=20000,cash=500000,interval=30,think=0",
+    "kelly:id=kelly,interval=120",
+    "noise:id=noise,interval=60,poisson=true",
+)
+"""Three local-model LLM traders with an LMSR market maker, a Kelly and a noise trader."""
+
+LINEUPS = {"default": DEFAULT_LINEUP, "baselines": BASELINE_LINEUP}
 
 
 def lineup_from_specs(specs: list[str] | tuple[str, ...]) -> tuple[AgentConfig, ...]:
@@ -51,16 +64,25 @@ def session_id_for(question: Question, config: SessionConfig) -> str:
 
 
 async def run_into_store(question: Question, config: SessionConfig, store: Store | None,
-                         agent_factory: AgentFactory = default_agent_factory,
+                         agent_factory: AgentFactory | None = None,
+                         services: LLMServices | None = None,
                          tournament_id: str | None = None,
                          progress: Callable[[float], None] | None = None) -> SessionResult:
     """Run one session, recording it in `store` (if given) as it runs.
 
-    The session is marked complete only after its last event is written. If the run
-    raises (including KeyboardInterrupt), the events recorded so far are flushed and
-    the session stays incomplete.
+    Without `agent_factory`, agents come from the registry and LLM agents share
+    `services`, whose call records go to the store's llm_calls table. The session is
+    marked complete only after its last event is written. If the run raises (including
+    KeyboardInterrupt), the events recorded so far are flushed and the session stays
+    incomplete.
     """
     session_id = session_id_for(question, config)
+    if agent_factory is None:
+        session_services = None
+        if services is not None:
+            sink = store.record_llm_call if store is not None else None
+            session_services = services.for_session(session_id, sink)
+        agent_factory = agent_factory_with(session_services)
     if store is not None:
         store.begin_session(session_id, question, config.seed, config_payload(config),
                             tournament_id)

@@ -50,9 +50,17 @@ logger = logging.getLogger(__name__)
 AgentFactory = Callable[[AgentConfig, np.random.Generator, Question], Agent]
 
 
-def default_agent_factory(config: AgentConfig, rng: np.random.Generator,
-                          question: Question) -> Agent:
-    return build_agent(config.kind, config.agent_id, rng, config.params, question.outcome)
+def agent_factory_with(services: object | None) -> AgentFactory:
+    """Return a factory that builds agents from the registry, giving LLM agents `services`."""
+
+    def factory(config: AgentConfig, rng: np.random.Generator, question: Question) -> Agent:
+        return build_agent(config.kind, config.agent_id, rng, config.params, question.outcome,
+                           services)
+
+    return factory
+
+
+default_agent_factory = agent_factory_with(None)
 
 
 @dataclass
@@ -262,6 +270,8 @@ class Session:
         try:
             return await self.agents[agent_id].elicit(question, method)
         except Exception as error:  # noqa: BLE001 - a failing agent must not stop the session
+            if getattr(error, "aborts_session", False):
+                raise
             logger.warning("session %s: agent %s failed to state a static belief: %r",
                            self.session_id, agent_id, error)
             self._fault_counts[agent_id] += 1
@@ -271,6 +281,8 @@ class Session:
         try:
             decision = await self.agents[agent_id].decide(observation)
         except Exception as error:  # noqa: BLE001 - a failing agent must not stop the session
+            if getattr(error, "aborts_session", False):
+                raise
             logger.warning("session %s: agent %s failed to decide at t=%.3f: %r",
                            self.session_id, agent_id, observation.time, error)
             return Decision(hold_reason=f"agent error: {error!r}")
@@ -319,6 +331,9 @@ class Session:
             "hold_reason": decision.hold_reason,
             "details": decision.details,
         })
+        faults = decision.details.get("faults") if decision.details else None
+        for fault in faults if isinstance(faults, list) else []:
+            self._record(now, "agent_fault", agent_id, dict(fault))
 
         account = self.exchange.accounts[agent_id]
         cancels = sorted(account.orders) if decision.cancel_all else list(decision.cancels)

@@ -1,0 +1,1 @@
+"""LLM traders: prompts, structured decisions, providers, the call cache and fault handling."""
