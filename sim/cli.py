@@ -14,8 +14,10 @@ from agents.llm.cost import Budget, PriceFileError, PriceTable
 from agents.llm.services import LLMServices
 from agents.protocol import Question
 from agents.registry import UnknownAgentError
+from market.oracle.analysis import analyze_tournament
 from sim.config import ConfigError, SessionConfig
 from sim.questions import QuestionFileError, builtin_questions, load_questions, select_questions
+from sim.report import agent_table, analyze_store, summary_lines, write_report
 from sim.runner import LINEUPS, lineup_from_specs, run_into_store
 from sim.session import SessionResult
 from sim.store import Store, StoreError
@@ -93,6 +95,28 @@ def build_parser() -> argparse.ArgumentParser:
                           "instead of 50 (the prior is information: the choice is recorded)")
     run.set_defaults(handler=command_run)
 
+    report = commands.add_parser(
+        "report", help="run the belief oracle on stored sessions",
+        description="Compare each agent's stated probabilities with its trades (the "
+                    "action-belief gap), print a table and write CSV, JSON and Markdown.")
+    report.add_argument("--db", default=DEFAULT_DB, metavar="PATH",
+                        help=f"session store file (default: {DEFAULT_DB})")
+    report.add_argument("--session", metavar="ID", action="append", default=None,
+                        help="report on this session (repeatable; default: every complete one)")
+    report.add_argument("--tournament", metavar="ID", help="report on one tournament's sessions")
+    report.add_argument("--out", default="report", metavar="DIR",
+                        help="directory for the CSV, JSON and Markdown files (default: report)")
+    report.add_argument("--by", choices=["agent", "kind"], default="agent",
+                        help="pool the table by agent id or by agent kind (default: agent)")
+    report.add_argument("--epsilon", type=float, default=0.02,
+                        help="a fill is contradictory when its expected value under the "
+                             "agent's belief is below minus this (probability units; "
+                             "default: 0.02)")
+    report.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
+    report.add_argument("--replicates", type=int, default=1000,
+                        help="bootstrap replicates per interval (default: 1000)")
+    report.set_defaults(handler=command_report)
+
     demo = commands.add_parser("demo-book", help="replay a small seeded order stream",
                                description="Replay a seeded stream of orders through one "
                                            "exchange and print the trades and the book.")
@@ -167,6 +191,13 @@ def command_run(args: argparse.Namespace) -> int:
     for result in results:
         print(format_result(result))
         print()
+    if results:
+        report = analyze_tournament({result.session_id: result.rows for result in results},
+                                    rng=args.seed)
+        print("Action-belief gap (belief oracle; `beliefbook report` writes the full tables):")
+        for line in summary_lines(report):
+            print(line)
+        print()
     total_events = sum(len(result.rows) for result in results)
     logger.info("done: %d sessions, %d events, store %s", len(results), total_events, args.db)
     print(f"{len(results)} sessions, {total_events} events recorded in {args.db}")
@@ -193,6 +224,16 @@ def format_result(result: SessionResult) -> str:
 
 def _probability(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
+
+
+def command_report(args: argparse.Namespace) -> int:
+    with Store.open_readonly(args.db) as store:
+        report = analyze_store(store, args.session, args.tournament, epsilon=args.epsilon,
+                               seed=args.seed, replicates=args.replicates)
+    print(agent_table(report, by=args.by))
+    paths = write_report(report, args.out)
+    print(f"\nwrote {len(paths)} files to {args.out}")
+    return 0
 
 
 def command_demo_book(args: argparse.Namespace) -> int:

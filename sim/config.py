@@ -86,6 +86,9 @@ class SessionConfig:
     open_at_community: bool = False
     """Centre the market maker on the question's community probability instead of 50."""
     elicitation: str = "verbal"
+    contradiction_epsilon: float = 0.02
+    """A fill is flagged live when its expected value under the agent's stated belief is
+    below minus this many probability units (0.02 is 2 cents a share)."""
 
     def __post_init__(self) -> None:
         if not self.agents:
@@ -97,6 +100,9 @@ class SessionConfig:
                               "each agent a distinct id=NAME")
         if not math.isfinite(self.horizon) or self.horizon <= 0:
             raise ConfigError(f"horizon {self.horizon!r} is invalid: use simulated seconds > 0")
+        if not 0.0 <= self.contradiction_epsilon < 0.5:
+            raise ConfigError(f"contradiction epsilon {self.contradiction_epsilon!r} is "
+                              "invalid: use a probability margin in [0, 0.5)")
         if self.snapshot_interval <= 0:
             raise ConfigError(f"snapshot interval {self.snapshot_interval!r} is invalid: use "
                               "simulated seconds > 0")

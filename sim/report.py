@@ -1,7 +1,7 @@
 """Belief oracle reports: a terminal table, and CSV, JSON and Markdown files.
 
-`analyze_store` reads finished sessions from a store and runs the oracle on them;
-`write_report` writes every table of the result to a directory; `agent_table` and
+`analyze_store` reads finished sessions from a store and runs the oracle on them.
+`write_report` writes every table of the result to a directory, and `agent_table` and
 `summary_lines` format it for a terminal. Every rate is printed with its 95% (or the
 report's level) bootstrap interval and its sample size, never alone. The metrics and
 their formulas are defined in docs/oracle.md and in the `market.oracle` docstrings.

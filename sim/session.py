@@ -41,6 +41,7 @@ from agents.protocol import (
 from agents.registry import build_agent
 from market.events import Event, Settled, Trade, event_payload
 from market.exchange import Exchange
+from market.oracle.live import CONTRADICTION, LiveOracle
 from market.types import Outcome
 from sim.config import AgentConfig, SessionConfig
 from sim.recorder import EventRow, EventSink, Recorder
@@ -110,6 +111,7 @@ class Session:
         self.env = simpy.Environment()
         self.exchange = Exchange()
         self.recorder = Recorder(session_id, sink)
+        self.live_oracle = LiveOracle(config.contradiction_epsilon, session_id=session_id)
         self._progress = progress
         self._configs = {agent.agent_id: agent for agent in config.agents}
 
