@@ -413,7 +413,10 @@ class Session:
 
     def _record(self, t: float, event_type: str, agent_id: str | None,
                 payload: dict[str, object]) -> None:
-        self.recorder.record(t, event_type, agent_id, payload)
+        """Record a row; a contradictory fill also gets a `contradiction` row right after."""
+        row = self.recorder.record(t, event_type, agent_id, payload)
+        for flag in self.live_oracle.observe(row):
+            self.recorder.record(t, CONTRADICTION, str(flag["agent"]), flag)
 
     def _with_market_prior(self, config: AgentConfig) -> AgentConfig:
         """Give a market maker the community probability as its opening price if asked to."""

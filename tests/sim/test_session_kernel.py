@@ -158,3 +158,16 @@ def test_per_agent_generators_are_independent():
     assert draws_first == draws_second
     assert len(set(draws_first)) == 3
     assert isinstance(first.agents["trader-0"].rng, np.random.Generator)
+
+
+def test_contradictions_recorded_after_their_trade():
+    result, _ = run(SessionConfig(agents=lineup(), seed=3, horizon=1000))
+    flags = [row for row in result.rows if row.type == "contradiction"]
+    assert flags
+    by_seq = {row.seq: row for row in result.rows}
+    for flag in flags:
+        trade = by_seq[flag.payload["seq"]]
+        assert trade.type == "trade"
+        assert trade.seq < flag.seq
+        assert flag.agent_id in (trade.payload["maker_id"], trade.payload["taker_id"])
+        assert flag.payload["expected_value"] < -0.02
