@@ -62,8 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="JSON Lines question file (default: the built-in set)")
     run.add_argument("--question-id", metavar="ID", action="append", default=[],
                      help="run this question (repeatable; default: the first --count)")
-    run.add_argument("--count", type=int, default=3, metavar="N",
-                     help="number of questions when no --question-id is given (default: 3)")
+    run.add_argument("--count", type=int, default=2, metavar="N",
+                     help="number of questions when no --question-id is given (default: 2)")
     run.add_argument("--agent", metavar="SPEC", action="append", default=[],
                      help="agent spec 'kind:key=value,...' (repeatable; replaces the lineup). "
                           "Kernel keys: id, cash (cents), interval, start, think, latency "

@@ -7,19 +7,23 @@ import json
 from dataclasses import dataclass
 from typing import Protocol
 
+from market.oracle.rows import Row
+
+_PAYLOAD_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+"""One encoder for every payload: `json.dumps` with these options builds a new one per call."""
+
 
 @dataclass(frozen=True, slots=True)
-class EventRow:
-    """One row of the record: sequence number, simulated time, type, agent, JSON payload."""
+class EventRow(Row):
+    """One row of the record: sequence number, simulated time, type, agent, JSON payload.
 
-    seq: int
-    t: float
-    type: str
-    agent_id: str | None
-    payload: dict[str, object]
+    An EventRow is the oracle's normalised `Row`, so the live oracle reads it without a
+    copy. Whoever builds one directly must keep that form: `t` a float, `agent_id` None
+    or a non-empty string, `payload` a dict. `Recorder.record` ensures it.
+    """
 
     def to_json(self) -> str:
-        return json.dumps(self.payload, sort_keys=True, separators=(",", ":"))
+        return _PAYLOAD_ENCODER.encode(self.payload)
 
 
 class EventSink(Protocol):
@@ -41,7 +45,7 @@ class Recorder:
 
     def record(self, t: float, event_type: str, agent_id: str | None,
                payload: dict[str, object]) -> EventRow:
-        row = EventRow(len(self.rows), float(t), event_type, agent_id, payload)
+        row = EventRow(len(self.rows), float(t), event_type, agent_id or None, payload)
         self.rows.append(row)
         if self._sink is not None and len(self.rows) - self._flushed >= self._batch_size:
             self.flush()

@@ -28,9 +28,9 @@ BASELINE_LINEUP = (
 """Baseline traders only: fast, no model needed."""
 
 DEFAULT_LINEUP = (
-    "llm:id=llm-cautious,provider=local,temperature=0.3,persona=cautious,interval=600,think=30",
-    "llm:id=llm-bold,provider=local,temperature=0.9,persona=bold,interval=600,think=30",
-    "llm:id=llm-plain,provider=local,temperature=0.6,interval=600,think=30",
+    "llm:id=llm-cautious,provider=local,temperature=0.3,persona=cautious,interval=900,think=30",
+    "llm:id=llm-bold,provider=local,temperature=0.9,persona=bold,interval=900,think=30",
+    "llm:id=llm-plain,provider=local,temperature=0.6,interval=900,think=30",
     "lmsr:id=maker,liquidity=20000,cash=500000,interval=30,think=0",
     "kelly:id=kelly,interval=120",
     "noise:id=noise,interval=60,poisson=true",

@@ -1,14 +1,16 @@
 """The session kernel: one question's market over simulated time on a SimPy environment.
 
 Each agent is a SimPy process. It wakes on its schedule, observes the market, and starts
-its `decide` coroutine as an asyncio task. Its decision reaches the book `think +
-latency` simulated seconds later, and the agent is busy until then (it cannot act while
-still deciding). News items become public at their release times. At the horizon the
-question resolves and the book settles.
+its `decide` coroutine as an asyncio task. An agent whose class sets
+`synchronous_decide = True` (the baselines) promises that `decide` never awaits, so its
+coroutine runs to the end at once, without a task. The decision reaches the book
+`think + latency` simulated seconds after the wake-up, and the agent is busy until then
+(it cannot act while still deciding). News items become public at their release times.
+At the horizon the question resolves and the book settles.
 
 Determinism. Simulated time never advances past a pending decision: before the driver
-steps the SimPy event at time T, it waits for every decision due at or before T. Tasks
-are created in SimPy's deterministic order and their results are read only at their
+steps the SimPy event at time T, it waits for every decision due at or before T.
+Decisions start in SimPy's deterministic order and their results are read only at their
 due time, and decisions due at the same time are applied in agent-id order. So the
 record depends only on the seed, the config and what the agents return, never on how
 long a call took in wall time. Between those points the driver keeps stepping (the
@@ -21,8 +23,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import types
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -42,7 +45,7 @@ from agents.registry import build_agent
 from market.events import Event, Settled, Trade, event_payload
 from market.exchange import Exchange
 from market.oracle.live import CONTRADICTION, LiveOracle
-from market.types import Outcome
+from market.types import L2Snapshot, Outcome
 from sim.config import AgentConfig, SessionConfig
 from sim.recorder import EventRow, EventSink, Recorder
 
@@ -89,13 +92,31 @@ class SessionResult:
     rows: list[EventRow] = field(repr=False)
 
 
-@dataclass
+@dataclass(slots=True)
 class _PendingDecision:
+    """A decision between its request and its due time.
+
+    `task` is the asyncio task still running it, or None when the decision finished at
+    request time and `decision` (or `error`, an exception that aborts the session) holds
+    its outcome.
+    """
+
     agent_id: str
     requested_at: float
     due: float
-    task: asyncio.Task[Decision]
     done: simpy.Event
+    task: asyncio.Task[Decision] | None = None
+    decision: Decision | None = None
+    error: Exception | None = None
+
+    def outcome(self) -> Decision:
+        """Return the decision, or raise the error that aborts the session."""
+        if self.task is not None:
+            return self.task.result()  # the driver waited for it
+        if self.error is not None:
+            raise self.error
+        assert self.decision is not None
+        return self.decision
 
 
 class Session:
@@ -134,8 +155,17 @@ class Session:
         self._static: dict[str, float | None] = {agent_id: None for agent_id in self.agents}
         self._decision_counts = dict.fromkeys(self.agents, 0)
         self._fault_counts = dict.fromkeys(self.agents, 0)
-        self._pending: list[_PendingDecision] = []
+        self._running: list[_PendingDecision] = []
+        """Pending decisions that still have an asyncio task."""
         self._due_batches: dict[float, list[_PendingDecision]] = {}
+        self._synchronous = {agent_id: getattr(agent, "synchronous_decide", False) is True
+                             for agent_id, agent in self.agents.items()}
+
+        # Parts of an observation that change only at known points, built once per change.
+        self._public_question = question.public()
+        self._news_seen: tuple[NewsItem, ...] = ()
+        self._trades_seen: tuple[TradePrint, ...] | None = ()
+        self._book_seen: L2Snapshot | None = None
 
     # Public
 
@@ -175,15 +205,18 @@ class Session:
     async def _drive(self) -> None:
         env = self.env
         horizon = self.config.horizon
+        running = self._running
         steps = 0
         while True:
             next_time = env.peek()
             if next_time >= horizon:
                 break
-            blocking = [p.task for p in self._pending if p.due <= next_time and not p.task.done()]
-            if blocking:
-                await asyncio.wait(blocking)
-                continue
+            if running:
+                blocking = [p.task for p in running
+                            if p.due <= next_time and not p.task.done()]  # type: ignore[union-attr]
+                if blocking:
+                    await asyncio.wait(blocking)
+                    continue
             env.step()
             steps += 1
             if steps % 256 == 0:
@@ -210,31 +243,65 @@ class Session:
             due = env.now + delay
             if due >= horizon:
                 return
-            observation = self._observe(agent_id)
-            pending = _PendingDecision(agent_id, env.now, due,
-                                       asyncio.ensure_future(self._safe_decide(agent_id,
-                                                                               observation)),
-                                       env.event())
+            pending = _PendingDecision(agent_id, env.now, due, env.event())
+            self._start_decision(pending, self._observe(agent_id))
             self._schedule_due(pending)
             yield pending.done
             gap = (float(rng.exponential(config.interval)) if config.poisson
                    else config.interval)
             next_wake = max(next_wake + gap, env.now)
 
+    def _start_decision(self, pending: _PendingDecision, observation: Observation) -> None:
+        """Start the agent's `decide` on `observation`.
+
+        An agent whose `synchronous_decide` is True promises that `decide` never awaits,
+        so its coroutine runs to the end here, at request time, without an asyncio task
+        and the event-loop round trips a task costs. Any other agent's decision runs as a
+        task, concurrently with the others, and the driver waits for it before its due
+        time. Either way the kernel reads the outcome only at the due time.
+        """
+        coroutine = self._safe_decide(pending.agent_id, observation)
+        if not self._synchronous[pending.agent_id]:
+            pending.task = asyncio.ensure_future(coroutine)
+            self._running.append(pending)
+            return
+        try:
+            awaited = coroutine.send(None)
+        except StopIteration as stop:
+            pending.decision = stop.value
+            return
+        except Exception as error:  # noqa: BLE001 - raised at the due time, as from a task
+            pending.error = error
+            return
+
+        # NOTE: the first step ran outside any task, so an agent that awaits anyway and
+        # entered a task-bound scope (asyncio.timeout, an anyio cancel scope) before its
+        # first await sees the driver's task there, not its own.
+        logger.warning("session %s: agent %s sets synchronous_decide but its decide awaited: "
+                       "this decision finishes as an asyncio task, and later ones start as "
+                       "tasks; set synchronous_decide = False on its class",
+                       self.session_id, pending.agent_id)
+        self._synchronous[pending.agent_id] = False
+        pending.task = asyncio.ensure_future(_finish(coroutine, awaited))
+        self._running.append(pending)
+
     def _schedule_due(self, pending: _PendingDecision) -> None:
-        self._pending.append(pending)
         batch = self._due_batches.get(pending.due)
         if batch is None:
             batch = self._due_batches[pending.due] = []
-            self.env.process(self._apply_batch(pending.due))
+            timeout = self.env.timeout(pending.due - self.env.now, value=pending.due)
+            timeout.callbacks.append(self._apply_batch)  # type: ignore[union-attr]
         batch.append(pending)
 
-    def _apply_batch(self, due: float):  # noqa: ANN202 - SimPy generator
-        yield self.env.timeout(due - self.env.now)
-        batch = sorted(self._due_batches.pop(due), key=lambda p: p.agent_id)
+    def _apply_batch(self, timeout: simpy.Event) -> None:
+        """Apply the decisions due at the time `timeout` fires, in agent-id order."""
+        batch = self._due_batches.pop(timeout.value)
+        if len(batch) > 1:
+            batch.sort(key=lambda p: p.agent_id)
         for pending in batch:
-            decision = pending.task.result()  # the driver waited for it
-            self._pending.remove(pending)
+            decision = pending.outcome()
+            if pending.task is not None:
+                self._running.remove(pending)
             self._apply(pending, decision)
             pending.done.succeed()
 
@@ -244,6 +311,7 @@ class Session:
                 return
             yield self.env.timeout(item.release_time - self.env.now)
             self._released.append(item)
+            self._news_seen = tuple(self._released)
             self._record(self.env.now, "news", None, {"index": index, "text": item.text})
 
     def _snapshot_process(self):  # noqa: ANN202 - SimPy generator
@@ -297,15 +365,23 @@ class Session:
     # Market
 
     def _observe(self, agent_id: str) -> Observation:
+        # The book and the tape change only in `_apply` and `_record_market`, which clear
+        # these copies, so agents that wake between two changes share one snapshot.
+        book = self._book_seen
+        if book is None:
+            book = self._book_seen = self.exchange.snapshot(self.config.book_levels)
+        trades = self._trades_seen
+        if trades is None:
+            trades = self._trades_seen = tuple(self._trades)
         account = self.exchange.accounts[agent_id]
         return Observation(
             agent_id=agent_id,
             time=self.env.now,
             horizon=self.config.horizon,
-            question=self.question.public(),
-            news=tuple(self._released),
-            book=self.exchange.snapshot(self.config.book_levels),
-            recent_trades=tuple(self._trades),
+            question=self._public_question,
+            news=self._news_seen,
+            book=book,
+            recent_trades=trades,
             last_price=self.exchange.last_trade_price,
             cash=account.cash,
             free_cash=account.free_cash,
@@ -339,6 +415,8 @@ class Session:
 
         account = self.exchange.accounts[agent_id]
         cancels = sorted(account.orders) if decision.cancel_all else list(decision.cancels)
+        if cancels or decision.orders:
+            self._book_seen = None
         for order_id in cancels:
             self._record_market(now, self.exchange.cancel(agent_id, order_id))
         for order in decision.orders:
@@ -356,6 +434,7 @@ class Session:
             if isinstance(event, Trade):
                 agent_id = event.taker_id
                 self._trades.append(TradePrint(t, event.price, event.quantity, event.taker_side))
+                self._trades_seen = None
                 if trade_context is not None:
                     payload.update(trade_context)
             else:
@@ -415,7 +494,8 @@ class Session:
                 payload: dict[str, object]) -> None:
         """Record a row; a contradictory fill also gets a `contradiction` row right after."""
         row = self.recorder.record(t, event_type, agent_id, payload)
-        for flag in self.live_oracle.observe(row):
+        flags = self.live_oracle.observe(row)
+        for flag in flags:
             self.recorder.record(t, CONTRADICTION, str(flag["agent"]), flag)
 
     def _with_market_prior(self, config: AgentConfig) -> AgentConfig:
@@ -427,6 +507,31 @@ class Session:
         probability = min(max(self.question.community_probability, 0.01), 0.99)
         params = {**config.params, "initial_probability": probability}
         return replace(config, params=params)
+
+
+async def _finish(coroutine: Coroutine[object, None, Decision], awaited: object) -> Decision:
+    """Run the rest of a coroutine whose first step already ran and yielded `awaited`."""
+    return await _continue(coroutine, awaited)
+
+
+@types.coroutine
+def _continue(coroutine: Coroutine[object, None, Decision],
+              awaited: object) -> Generator[object, None, Decision]:
+    # Hand each yielded future to the task running this generator and pass back what the
+    # task sends or throws, as `await coroutine` would after its first step.
+    while True:
+        try:
+            sent = yield awaited
+        except BaseException as error:  # noqa: BLE001 - forwarded, including cancellation
+            try:
+                awaited = coroutine.throw(error)
+            except StopIteration as stop:
+                return stop.value
+        else:
+            try:
+                awaited = coroutine.send(sent)
+            except StopIteration as stop:
+                return stop.value
 
 
 def _jitter(rng: np.random.Generator, jitter: float) -> float:

@@ -27,6 +27,10 @@ limits what actually trades."""
 
 ACTIONS = ("buy_yes", "sell_yes", "buy_no", "sell_no")
 
+REASONING_LENGTH = 240
+"""Characters of reasoning a reply may hold; it keeps a whole reply within the trader's
+output token limit."""
+
 DECISION_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -48,7 +52,7 @@ DECISION_SCHEMA: dict[str, Any] = {
             },
         },
         "cancel_all": {"type": "boolean"},
-        "reasoning": {"type": "string", "maxLength": 600},
+        "reasoning": {"type": "string", "maxLength": REASONING_LENGTH},
     },
     "required": ["probability_yes", "orders", "cancel_all", "reasoning"],
     "additionalProperties": False,
@@ -60,7 +64,7 @@ BELIEF_SCHEMA: dict[str, Any] = {
     "properties": {
         "probability_yes": {"type": "number", "minimum": 0, "maximum": 1,
                             "description": "Your probability that the question resolves YES."},
-        "reasoning": {"type": "string", "maxLength": 600},
+        "reasoning": {"type": "string", "maxLength": REASONING_LENGTH},
     },
     "required": ["probability_yes", "reasoning"],
     "additionalProperties": False,

@@ -71,7 +71,7 @@ class LLMTrader:
 
     def __init__(self, agent_id: str, rng: np.random.Generator, provider: str = "local",
                  model: str = "", base_url: str = "", temperature: float = 0.7,
-                 persona: str = "", max_tokens: int = 300, samples: int = 10,
+                 persona: str = "", max_tokens: int = 400, samples: int = 10,
                  max_failures: int = 3, services: LLMServices | None = None) -> None:
         if not 0.0 <= temperature <= 2.0:
             raise ValueError(f"agent {agent_id}: temperature {temperature!r} is invalid: use "
@@ -104,6 +104,9 @@ class LLMTrader:
             result = await self._call(messages, DECISION_SCHEMA, "decision", self.temperature,
                                       purpose, faults)
             raw_replies.append(result.completion.text)
+            if result.completion.refusal:
+                return self._hold(f"refused: {result.completion.refusal[:200]}", faults,
+                                  raw_replies)
             try:
                 reply = parse_decision(result.completion.text, result.completion.structured)
             except RefusalError as error:

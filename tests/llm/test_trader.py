@@ -211,3 +211,15 @@ def test_injected_instruction_stays_within_limits():
     settled = [row for row in result.rows if row.type == "settled"]
     assert all(row.payload["cash"] >= 0 for row in settled)
     assert sum(row.payload["cash"] for row in settled) == 3 * 100_000 + 500_000
+
+
+def test_api_refusal_field_holds():
+    class Refusing(ScriptedProvider):
+        async def complete(self, request):
+            completion = await super().complete(request)
+            return type(completion)(text="", refusal="I can't trade.")
+
+    provider = Refusing([VALID])
+    decision = decide(trader(provider))
+    assert decision.hold_reason == "refused: I can't trade."
+    assert len(provider.requests) == 1
