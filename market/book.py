@@ -2,8 +2,10 @@
 
 Levels are indexed by tick (1..99). Each level is a FIFO queue; a cancelled order is
 marked inactive and dropped when it reaches the front of its queue, so a cancel costs
-O(1) and a level's quantity counter stays exact. The book does no collateral
-accounting: `market.exchange.Exchange` owns the ledger and drives matching.
+O(1) and a level's quantity counter stays exact. A level is compacted once its inactive
+orders outnumber the active ones by more than COMPACT_SLACK. Otherwise an order that stays
+at the front for long would keep every order cancelled behind it in memory. The book does
+no collateral accounting: `market.exchange.Exchange` owns the ledger and drives matching.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from market.types import MAX_PRICE, MIN_PRICE, BookLevel, L2Snapshot, Side
 
 NO_BID = MIN_PRICE - 1
 NO_ASK = MAX_PRICE + 1
+COMPACT_SLACK = 16
+"""Excess of inactive over active orders that a level's queue may contain before compaction."""
 
 
 class Order:
@@ -83,7 +87,11 @@ class OrderBook:
         return self._level_quantity[side][price]
 
     def depth(self, side: Side, levels: int | None = None) -> list[BookLevel]:
-        """Return the non-empty levels of one side, best price first."""
+        """Return up to `levels` non-empty levels of one side (all if None), best price first."""
+        if levels is not None and levels < 0:
+            raise ValueError(f"levels {levels} is invalid: use 0 or more, or None for all")
+        if levels == 0:
+            return []
         quantities = self._level_quantity[side]
         counts = self._level_orders[side]
         prices = (range(MAX_PRICE, MIN_PRICE - 1, -1) if side is Side.BUY
@@ -152,6 +160,11 @@ class OrderBook:
         counts = self._level_orders[side]
         counts[price] -= 1
         if counts[price]:
+            # A rebuild costs O(queue length) and needs more than half that many
+            # deactivations since the last one, so it stays O(1) per cancel on average.
+            queue = self._queues[side][price]
+            if len(queue) > 2 * counts[price] + COMPACT_SLACK:
+                self._queues[side][price] = deque(o for o in queue if o.active)
             return
         self._queues[side][price].clear()
         quantities = self._level_quantity[side]

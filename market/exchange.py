@@ -47,6 +47,8 @@ class InvariantError(AssertionError):
 
 def _as_int(value: object) -> int | None:
     """Return `value` as an int if it is an integral number (not a bool), else None."""
+    if type(value) is int:
+        return value
     if isinstance(value, bool) or not isinstance(value, Integral):
         return None
     return int(value)
@@ -136,15 +138,16 @@ class Exchange:
         problem = self._validate_order(agent_id, side, price, quantity, kind)
         if problem is not None:
             return [problem]
-        side = Side(side)
-        kind = OrderKind(kind)
+        side = side if type(side) is Side else Side(side)
+        kind = kind if type(kind) is OrderKind else OrderKind(kind)
         if price is None:
             price = MAX_PRICE if side is Side.BUY else MIN_PRICE
         price = int(price)
         quantity = int(quantity)
 
         account = self.accounts[agent_id]
-        needed = account.required_lock(incoming=(side, price, quantity))
+        needed = account.required_lock(incoming=(side, price, quantity),
+                                       incoming_first=self._crosses(side, price))
         if needed > account.cash:
             return [self._reject_uncovered(account, side, price, quantity, needed)]
 
@@ -221,7 +224,8 @@ class Exchange:
                 account.locked = account.required_lock()
             return [Replaced(order.order_id, agent_id, price, quantity, kept_priority=True)]
 
-        needed = account.required_lock(incoming=(order.side, price, quantity), excluding=order)
+        needed = account.required_lock(incoming=(order.side, price, quantity), excluding=order,
+                                       incoming_first=self._crosses(order.side, price))
         if needed > account.cash:
             return [self._reject_uncovered(account, order.side, price, quantity, needed)]
         account.untrack(order)
@@ -308,18 +312,20 @@ class Exchange:
         """Match an accepted order against the book, then rest or cancel the remainder."""
         book = self.book
         taker = self.accounts[order.agent_id]
-        touched = {taker}
         taker.track(order)
         self._orders[order.order_id] = order
-        if order.side is Side.BUY:
-            opposite = Side.SELL
-            crosses = lambda: book.best_ask_price <= order.price  # noqa: E731
-        else:
-            opposite = Side.BUY
-            crosses = lambda: book.best_bid_price >= order.price  # noqa: E731
+        buying = order.side is Side.BUY
+        opposite = Side.SELL if buying else Side.BUY
 
-        while order.quantity and crosses():
-            level_price = book.best_ask_price if opposite is Side.SELL else book.best_bid_price
+        while order.quantity:
+            if buying:
+                level_price = book.best_ask_price
+                if level_price > order.price:
+                    break
+            else:
+                level_price = book.best_bid_price
+                if level_price < order.price:
+                    break
             maker_order = book.front(opposite, level_price)
             if maker_order is None:  # pragma: no cover - level counters say it is not empty
                 raise InvariantError(f"level {level_price} empty but marked as best")
@@ -338,15 +344,15 @@ class Exchange:
 
             quantity = min(order.quantity, maker_order.quantity)
             events.append(self._fill(maker, maker_order, taker, order, level_price, quantity))
-            touched.add(maker)
 
         if order.quantity and kind is not OrderKind.LIMIT:
             events.append(self._cancel_order(order, CancelReason.IOC_REMAINDER, in_book=False,
                                              refresh_lock=False))
         elif order.quantity:
             book.add(order)
-        for account in touched:
-            account.locked = account.required_lock()
+
+        # Makers' locks are already current because `_fill` and `_cancel_order` refresh them.
+        taker.locked = taker.required_lock()
 
     def _fill(self, maker: Account, maker_order: Order, taker: Account, taker_order: Order,
               price: int, quantity: int) -> Trade:
@@ -363,14 +369,15 @@ class Exchange:
         maker_opened, maker_closed = maker.apply_fill(maker_order.side, price, quantity)
         taker_opened, taker_closed = taker.apply_fill(taker_order.side, price, quantity)
         maker.locked = maker.required_lock()
-        if taker_order.side is Side.BUY:
-            pairs = taker_opened - maker_closed
-        else:
-            pairs = maker_opened - taker_closed
         self.last_trade_price = price
+
+        # Both sides fill their closing shares first, so share by share the first
+        # min(closed) shares close on both sides (a merged pair) and the last min(opened)
+        # shares open on both sides (a minted pair). The shares in between change owner.
         return Trade(maker_order.order_id, taker_order.order_id, maker.agent_id, taker.agent_id,
-                     taker_order.side, price, quantity, minted=max(pairs, 0),
-                     merged=max(-pairs, 0))
+                     taker_order.side, price, quantity,
+                     minted=min(maker_opened, taker_opened),
+                     merged=min(maker_closed, taker_closed))
 
     def _cancel_order(self, order: Order, reason: CancelReason, in_book: bool = True,
                       refresh_lock: bool = True) -> Cancelled:
@@ -386,6 +393,17 @@ class Exchange:
             account.locked = account.required_lock()
         return Cancelled(order.order_id, order.agent_id, remaining, reason)
 
+    def _crosses(self, side: Side, price: int) -> bool:
+        """Return True if an order could fill now, so its shares fill before resting ones.
+
+        An order that does not cross cannot fill during this call, so it fills later in
+        price order with its owner's other orders on that side. An order that crosses has
+        no better-priced order of its owner on that side, or the book would be crossed.
+        """
+        if side is Side.BUY:
+            return price >= self.book.best_ask_price
+        return price <= self.book.best_bid_price
+
     def _take_sequence(self) -> int:
         sequence = self._next_sequence
         self._next_sequence += 1
@@ -400,16 +418,19 @@ class Exchange:
                             f"the market settled as {self.outcome.value}: no more orders")
         if agent_id not in self.accounts:
             return self._unknown_agent(agent_id)
-        try:
-            Side(side)
-        except ValueError:
-            return Rejected(agent_id, RejectReason.INVALID_SIDE,
-                            f"side {side!r} is invalid: use 'buy' or 'sell'")
-        try:
-            kind = OrderKind(kind)
-        except ValueError:
-            return Rejected(agent_id, RejectReason.INVALID_KIND,
-                            f"order kind {kind!r} is invalid: use 'limit', 'ioc' or 'market'")
+        if type(side) is not Side:
+            try:
+                Side(side)
+            except ValueError:
+                return Rejected(agent_id, RejectReason.INVALID_SIDE,
+                                f"side {side!r} is invalid: use 'buy' or 'sell'")
+        if type(kind) is not OrderKind:
+            try:
+                kind = OrderKind(kind)
+            except ValueError:
+                return Rejected(agent_id, RejectReason.INVALID_KIND,
+                                f"order kind {kind!r} is invalid: use 'limit', 'ioc' or "
+                                "'market'")
         if not (price is None and kind is OrderKind.MARKET):
             problem = self._validate_price(agent_id, price)
             if problem is not None:

@@ -98,19 +98,33 @@ class Account:
     # Collateral
 
     def required_lock(self, incoming: tuple[Side, int, int] | None = None,
-                      excluding: Order | None = None) -> int:
-        """Return the lock the open orders need, optionally with one more order first in line.
+                      excluding: Order | None = None, incoming_first: bool = True) -> int:
+        """Return the lock the open orders need, optionally with one more order.
 
-        `incoming` is (side, price, quantity) of an order about to match: it fills before
-        the resting orders, so it is placed first in fill order. `excluding` leaves one
-        open order out (the order a replace takes off the book).
+        `incoming` is (side, price, quantity) of an order about to enter the book. With
+        `incoming_first`, for an order that crosses the book and may fill at once, it is
+        placed first in fill order. Otherwise it takes its place by price, as it will once
+        it rests. `excluding` leaves one open order out (the order a replace takes off the
+        book).
         """
-        buy = self._side_lock(Side.BUY, max(-self.position, 0), incoming, excluding)
-        sell = self._side_lock(Side.SELL, max(self.position, 0), incoming, excluding)
+        if incoming is None and excluding is None:
+            # Fast path without sorting. The position covers at most one side, and when it
+            # covers none or all of that side, the lock is a sum of notionals.
+            position = self.position
+            if position == 0:
+                return self.buy_notional + self.sell_notional
+            if 0 < position and self.sell_quantity <= position:
+                return self.buy_notional
+            if position < 0 and self.buy_quantity <= -position:
+                return self.sell_notional
+        buy = self._side_lock(Side.BUY, max(-self.position, 0), incoming, excluding,
+                              incoming_first)
+        sell = self._side_lock(Side.SELL, max(self.position, 0), incoming, excluding,
+                               incoming_first)
         return buy + sell
 
     def _side_lock(self, side: Side, cover: int, incoming: tuple[Side, int, int] | None,
-                   excluding: Order | None) -> int:
+                   excluding: Order | None, incoming_first: bool) -> int:
         if side is Side.BUY:
             notional, quantity = self.buy_notional, self.buy_quantity
         else:
@@ -133,20 +147,22 @@ class Account:
 
         # Covered shares are the first in fill order; they need no lock.
         credit = 0
-        if first is not None:
+        if first is not None and incoming_first:
             used = min(cover, first[1])
             credit += used * first[0]
             cover -= used
-        resting = [o for o in self.orders.values() if o.side is side and o is not excluding]
-        if side is Side.BUY:
-            resting.sort(key=lambda o: (-o.price, o.sequence))
-        else:
-            resting.sort(key=lambda o: (o.price, o.sequence))
-        for order in resting:
+        resting = [(_lock_per_share(o), o.quantity) for o in self.orders.values()
+                   if o.side is side and o is not excluding]
+        if first is not None and not incoming_first:
+            resting.append(first)
+        # A side fills best price first, which is also its costliest share first (the
+        # highest p for buys, the highest 100 - p for sells). Equal prices cost the same.
+        resting.sort(reverse=True)
+        for lock_per_share, order_quantity in resting:
             if cover == 0:
                 break
-            used = min(cover, order.quantity)
-            credit += used * _lock_per_share(order)
+            used = min(cover, order_quantity)
+            credit += used * lock_per_share
             cover -= used
         return notional - credit
 

@@ -78,6 +78,8 @@ def lmsr_ladder(position: int, liquidity: float, levels: int = 5,
     _check_liquidity(liquidity)
     if levels < 1:
         raise ValueError(f"levels {levels} is invalid: use 1 or more")
+    if max_quantity is not None and max_quantity < 1:
+        raise ValueError(f"max_quantity {max_quantity} is invalid: use 1 or more, or None")
     sold = -position  # net YES the maker has sold
     price = lmsr_price(position, liquidity)
     quotes: list[Quote] = []
