@@ -167,7 +167,9 @@ def collateral_required(position: int, orders: Iterable[OrderSpec],
 
 def largest_fitting_quantity(quantity: int, fits: Callable[[int], bool]) -> int:
     """Return the largest k in 0..quantity with fits(k), for a `fits` true up to some k."""
-    low, high = 0, max(quantity, 0)
+    if quantity > 0 and fits(quantity):
+        return quantity  # the common case, one call instead of a binary search
+    low, high = 0, max(quantity - 1, 0)
     while low < high:
         middle = (low + high + 1) // 2
         if fits(middle):
@@ -274,6 +276,9 @@ class BaselineTrader:
 
     kind: ClassVar[str]
     needs_outcome: ClassVar[bool] = False
+    synchronous_decide: ClassVar[bool] = True
+    """`decide` never awaits, so the kernel may run it to the end without an asyncio task.
+    A subclass whose `decide` awaits must set this to False."""
 
     def __init__(self, agent_id: str, rng: np.random.Generator) -> None:
         if not isinstance(agent_id, str) or not agent_id:

@@ -93,8 +93,13 @@ class SessionConfig:
     def __post_init__(self) -> None:
         if not self.agents:
             raise ConfigError("the session has no agents: add at least one --agent")
-        ids = [agent.agent_id for agent in self.agents]
-        repeated = sorted({agent_id for agent_id in ids if ids.count(agent_id) > 1})
+        seen: set[str] = set()
+        repeated_ids: set[str] = set()
+        for agent in self.agents:
+            if agent.agent_id in seen:
+                repeated_ids.add(agent.agent_id)
+            seen.add(agent.agent_id)
+        repeated = sorted(repeated_ids)
         if repeated:
             raise ConfigError(f"agent id(s) {', '.join(repeated)} appear more than once: give "
                               "each agent a distinct id=NAME")

@@ -18,8 +18,9 @@ class EventRow(Row):
     """One row of the record: sequence number, simulated time, type, agent, JSON payload.
 
     An EventRow is the oracle's normalised `Row`, so the live oracle reads it without a
-    copy. Whoever builds one directly must keep that form: `t` a float, `agent_id` None
-    or a non-empty string, `payload` a dict. `Recorder.record` ensures it.
+    copy. Code that builds one directly must keep that form: `seq` an int, `t` a float,
+    `agent_id` None or a non-empty string, `payload` a dict. `Recorder.record` ensures it
+    for the kernel's rows.
     """
 
     def to_json(self) -> str:

@@ -96,14 +96,12 @@ async def run_into_store(question: Question, config: SessionConfig, store: Store
                            session_id, store.path)
         raise
     if store is not None:
-        agents = [{**asdict(summary), "config": _agent_config(config, summary.agent_id)}
+        configs = {agent.agent_id: _agent_config(agent) for agent in config.agents}
+        agents = [{**asdict(summary), "config": configs.get(summary.agent_id, {})}
                   for summary in result.agents]
         store.finish_session(session_id, result.outcome.value, result.final_price, agents)
     return result
 
 
-def _agent_config(config: SessionConfig, agent_id: str) -> dict[str, object]:
-    for agent in config.agents:
-        if agent.agent_id == agent_id:
-            return json.loads(json.dumps(asdict(agent), default=str))
-    return {}
+def _agent_config(agent: AgentConfig) -> dict[str, object]:
+    return json.loads(json.dumps(asdict(agent), default=str))

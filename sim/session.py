@@ -97,8 +97,8 @@ class _PendingDecision:
     """A decision between its request and its due time.
 
     `task` is the asyncio task still running it, or None when the decision finished at
-    request time and `decision` (or `error`, an exception that aborts the session) holds
-    its outcome.
+    request time. Then `decision` is its result, or `error` is the exception that aborts
+    the session.
     """
 
     agent_id: str
@@ -274,9 +274,9 @@ class Session:
             pending.error = error
             return
 
-        # NOTE: the first step ran outside any task, so an agent that awaits anyway and
-        # entered a task-bound scope (asyncio.timeout, an anyio cancel scope) before its
-        # first await sees the driver's task there, not its own.
+        # NOTE: the first step ran outside any task. An agent that awaits anyway and enters
+        # a task-bound scope (asyncio.timeout, an anyio cancel scope) before its first
+        # await binds that scope to the driver's task, not to its own.
         logger.warning("session %s: agent %s sets synchronous_decide but its decide awaited: "
                        "this decision finishes as an asyncio task, and later ones start as "
                        "tasks; set synchronous_decide = False on its class",
@@ -494,8 +494,7 @@ class Session:
                 payload: dict[str, object]) -> None:
         """Record a row; a contradictory fill also gets a `contradiction` row right after."""
         row = self.recorder.record(t, event_type, agent_id, payload)
-        flags = self.live_oracle.observe(row)
-        for flag in flags:
+        for flag in self.live_oracle.observe(row):
             self.recorder.record(t, CONTRADICTION, str(flag["agent"]), flag)
 
     def _with_market_prior(self, config: AgentConfig) -> AgentConfig:

@@ -23,7 +23,7 @@ class LiveOracle:
 
     def __init__(self, epsilon: float = DEFAULT_EPSILON, high_confidence: float = HIGH_CONFIDENCE,
                  session_id: str = "") -> None:
-        self.tracker = SessionTracker(session_id, epsilon, high_confidence)
+        self.tracker = SessionTracker(session_id, epsilon, high_confidence, tables=False)
 
     @property
     def epsilon(self) -> float:

@@ -116,16 +116,18 @@ class AgentState:
 class SessionTracker:
     """Replays one session's rows in seq order; `observe` returns the fills each row makes.
 
-    Statements and decision orders are kept in `statements` and `orders`. Rows of
-    unknown types, including `contradiction` rows that a kernel records from the live
-    oracle, are ignored.
+    Statements and decision orders are kept in `statements` and `orders` (and each
+    agent's `last_statement` is set) unless `tables` is False. The live oracle turns them
+    off because it needs only the fills. Rows of unknown types, including `contradiction`
+    rows that a kernel records from the live oracle, are ignored.
     """
 
     def __init__(self, session_id: str, epsilon: float = DEFAULT_EPSILON,
-                 high_confidence: float = HIGH_CONFIDENCE) -> None:
+                 high_confidence: float = HIGH_CONFIDENCE, tables: bool = True) -> None:
         self.session_id = session_id
         self.epsilon = check_epsilon(epsilon)
         self.high_confidence = check_threshold(high_confidence)
+        self.tables = tables
         self.agents: dict[str, AgentState] = {}
         self.statements: list[Statement] = []
         self.orders: list[DecisionOrder] = []
@@ -201,11 +203,14 @@ class SessionTracker:
         state = self.agent(row.agent_id)
         probability = _probability(payload.get("probability"), row)
         if probability is not None:
-            statement = self._statement(row, state, probability)
-            self.statements.append(statement)
-            state.last_statement = statement
+            if self.tables:
+                statement = self._statement(row, state, probability)
+                self.statements.append(statement)
+                state.last_statement = statement
             state.stated = probability
 
+        if not self.tables:
+            return []
         for order in payload.get("orders") or []:
             decision_order = self._decision_order(row, state, order)
             if decision_order is not None:

@@ -171,3 +171,31 @@ def test_contradictions_recorded_after_their_trade():
         assert trade.seq < flag.seq
         assert flag.agent_id in (trade.payload["maker_id"], trade.payload["taker_id"])
         assert flag.payload["expected_value"] < -0.02
+
+
+class SynchronousTrader(RandomTrader):
+    """Declares that `decide` never awaits, so the kernel runs it inline."""
+
+    synchronous_decide = True
+
+
+def test_synchronous_agents_match_task_path():
+    config = SessionConfig(agents=lineup(), seed=13, horizon=800)
+    task_result, _ = run(config)
+
+    def factory(agent_config, rng, _question):
+        return SynchronousTrader(agent_config.agent_id, rng)
+
+    inline = asyncio.run(Session("s-test", QUESTION, config, factory).run())
+    assert record_digest(inline.rows) == record_digest(task_result.rows)
+
+
+def test_synchronous_flag_with_await_falls_back():
+    config = SessionConfig(agents=lineup(), seed=13, horizon=800)
+    task_result, _ = run(config)
+
+    def factory(agent_config, rng, _question):
+        return SynchronousTrader(agent_config.agent_id, rng, max_sleep=0.002)
+
+    fallback = asyncio.run(Session("s-test", QUESTION, config, factory).run())
+    assert record_digest(fallback.rows) == record_digest(task_result.rows)
