@@ -21,6 +21,7 @@ from sim.report import agent_table, analyze_store, summary_lines, write_report
 from sim.runner import LINEUPS, lineup_from_specs, run_into_store
 from sim.session import SessionResult
 from sim.store import Store, StoreError
+from ui.launch import add_ui_command
 
 logger = logging.getLogger("beliefbook")
 
@@ -116,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--replicates", type=int, default=1000,
                         help="bootstrap replicates per interval (default: 1000)")
     report.set_defaults(handler=command_report)
+
+    add_ui_command(commands)
 
     demo = commands.add_parser("demo-book", help="replay a small seeded order stream",
                                description="Replay a seeded stream of orders through one "
