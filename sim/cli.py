@@ -21,6 +21,9 @@ from sim.report import agent_table, analyze_store, summary_lines, write_report
 from sim.runner import LINEUPS, lineup_from_specs, run_into_store
 from sim.session import SessionResult
 from sim.store import Store, StoreError
+from sim.tournament.command import add_tournament_command
+from sim.tournament.executors import ExecutorError
+from sim.tournament.report import write_tournament_report
 from ui.launch import add_ui_command
 
 logger = logging.getLogger("beliefbook")
@@ -37,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except (ConfigError, QuestionFileError, StoreError, UnknownAgentError, CacheError,
-            PriceFileError) as error:
+            PriceFileError, ExecutorError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -119,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(handler=command_report)
 
     add_ui_command(commands)
+    add_tournament_command(commands)
 
     demo = commands.add_parser("demo-book", help="replay a small seeded order stream",
                                description="Replay a seeded stream of orders through one "
@@ -233,8 +237,11 @@ def command_report(args: argparse.Namespace) -> int:
     with Store.open_readonly(args.db) as store:
         report = analyze_store(store, args.session, args.tournament, epsilon=args.epsilon,
                                seed=args.seed, replicates=args.replicates)
-    print(agent_table(report, by=args.by))
-    paths = write_report(report, args.out)
+        print(agent_table(report, by=args.by))
+        paths = write_report(report, args.out)
+        if args.tournament is not None:
+            paths += write_tournament_report(store, args.tournament, args.out, seed=args.seed,
+                                             replicates=args.replicates)
     print(f"\nwrote {len(paths)} files to {args.out}")
     return 0
 

@@ -217,7 +217,7 @@ class Store:
 
     def _delete_session_rows(self, session_id: str) -> None:
         for table, column in (("events", "session_id"), ("agents", "session_id"),
-                              ("sessions", "id")):
+                              ("llm_calls", "session_id"), ("sessions", "id")):
             self.connection.execute(f"DELETE FROM {table} WHERE {column} = ?", (session_id,))
 
     # Reading

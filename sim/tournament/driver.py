@@ -9,9 +9,13 @@ earlier spec with overlapping sessions) is moved to this one, with a warning, be
 the store records one tournament per session.
 
 Budget. `llm.budget_usd` caps what this run spends. Each session is given what is left
-when it starts; once the spending reaches the cap, no new session starts, and a session
+when it starts. Once the spending reaches the cap, no new session starts. A session
 whose LLM traders hit the cap is recorded as failed, so a rerun with a larger budget
 redoes it.
+
+NOTE: sessions in flight at the same time each get the whole remainder, so a run can
+spend up to (sessions in flight) x the remainder; run with one session in flight
+(the default local executor) for a tight cap.
 """
 
 from __future__ import annotations

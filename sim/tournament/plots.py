@@ -17,36 +17,41 @@ from market.oracle.calibration import reliability_bins
 CALIBRATION_BINS = 5
 """Equal-width bins per calibration curve: few, because an agent has one belief of each
 kind per session."""
+MIN_MARKER_AREA = 20
+MAX_MARKER_AREA = 400
+"""Marker areas in points^2 of the smallest and the largest calibration bin."""
 
 
 def plot_calibration(agent_sessions: pd.DataFrame, path: Path) -> Path:
     """Plot each agent's reliability curve for static and stated beliefs.
 
     A point is one bin: mean belief (x) against the share of YES outcomes (y), its area
-    proportional to the number of sessions in the bin. Annulled sessions are left out.
+    proportional to the number of sessions in the bin (the largest bin of the figure
+    gets MAX_MARKER_AREA). Annulled sessions are left out.
     """
     figure = Figure(figsize=(12, 5.5), layout="constrained")
     axes = figure.subplots(1, 2, sharey=True)
     outcomes = agent_sessions["outcome"].map({"yes": 1.0, "no": 0.0})
     agents = sorted(agent_sessions["agent"].unique())
     colors = agent_colors(agents)
+    curves = {(belief, agent): _reliability(agent_sessions, outcomes, agent, belief)
+              for belief in ("static", "stated") for agent in agents}
+    largest = max((int(bins["n"].max()) for bins, _ in curves.values() if len(bins)), default=1)
     for axis, belief, title in ((axes[0], "static", "Static belief (before trading)"),
                                 (axes[1], "stated", "Last stated belief")):
         axis.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=1,
                   label="perfect calibration")
         for agent in agents:
-            color = colors[agent]
-            rows = agent_sessions["agent"] == agent
-            probabilities = agent_sessions.loc[rows, belief].to_numpy(float)
-            observed = outcomes[rows].to_numpy(float)
-            usable = np.isfinite(probabilities) & np.isfinite(observed)
-            if not usable.any():
+            bins, count = curves[(belief, agent)]
+            if not count:
                 continue
-            bins = reliability_bins(probabilities[usable], observed[usable], CALIBRATION_BINS)
+            color = colors[agent]
             axis.plot(bins["mean_probability"], bins["frequency"], color=color, linewidth=1.5,
-                      alpha=0.85, label=f"{agent} (n={int(usable.sum())})")
-            axis.scatter(bins["mean_probability"], bins["frequency"], s=25 + 15 * bins["n"],
-                         color=color, alpha=0.85, edgecolors="white", linewidths=0.5)
+                      alpha=0.85, label=f"{agent} (n={count})")
+            axis.scatter(bins["mean_probability"], bins["frequency"],
+                         s=MIN_MARKER_AREA + (MAX_MARKER_AREA - MIN_MARKER_AREA)
+                         * bins["n"] / largest,
+                         color=color, alpha=0.75, edgecolors="white", linewidths=0.5)
         axis.set_title(title)
         axis.set_xlabel("belief in YES (bin mean)")
         axis.set_xlim(-0.02, 1.02)
@@ -58,10 +63,21 @@ def plot_calibration(agent_sessions: pd.DataFrame, path: Path) -> Path:
         handles, labels = axes[0].get_legend_handles_labels()
     figure.legend(handles, labels, loc="outside right center", fontsize=8,
                   title="agent (sessions)")
-    figure.suptitle(f"Calibration per agent ({CALIBRATION_BINS} equal-width bins; marker area "
-                    "= sessions in the bin)")
+    figure.suptitle(f"Calibration per agent ({CALIBRATION_BINS} equal-width bins, marker area "
+                    "proportional to the sessions in the bin)")
     figure.savefig(path, dpi=120)
     return path
+
+
+def _reliability(agent_sessions: pd.DataFrame, outcomes: pd.Series, agent: str,
+                 belief: str) -> tuple[pd.DataFrame, int]:
+    """Return an agent's reliability bins for one belief kind and the number of sessions."""
+    rows = agent_sessions["agent"] == agent
+    probabilities = agent_sessions.loc[rows, belief].to_numpy(float)
+    observed = outcomes[rows].to_numpy(float)
+    usable = np.isfinite(probabilities) & np.isfinite(observed)
+    bins = reliability_bins(probabilities[usable], observed[usable], CALIBRATION_BINS)
+    return bins, int(usable.sum())
 
 
 def plot_contradiction_vs_brier(agents: pd.DataFrame, path: Path) -> Path:
@@ -84,8 +100,8 @@ def plot_contradiction_vs_brier(agents: pd.DataFrame, path: Path) -> Path:
         axis.errorbar([x], [y], xerr=x_error, yerr=y_error, fmt="o", color=color, capsize=3,
                       markersize=7, alpha=0.8, label=f"{row['agent']} ({row['kind']})")
     axis.axvline(0.25, color="0.6", linestyle=":", linewidth=1)
-    axis.text(0.25, 1.0, " p = 0.5 always", transform=axis.get_xaxis_transform(),
-              fontsize=7, color="0.4", va="top")
+    axis.text(0.25, 0.99, "p = 0.5 always ", transform=axis.get_xaxis_transform(),
+              fontsize=7, color="0.4", va="top", ha="right")
     axis.set_xlabel("Brier score of the last stated belief (lower is better calibrated)")
     axis.set_ylabel("contradictory fills (% of judged fills)")
     axis.set_ylim(bottom=-3, top=max(103, axis.get_ylim()[1]))

@@ -73,7 +73,7 @@ class SessionTask:
 
 @dataclass
 class SessionOutcome:
-    """What a worker sends back: the full record of a complete session, or the error.
+    """The result a worker sends back: the full record of a complete session, or the error.
 
     `events` has (seq, t, type, agent_id, payload JSON) per event row, the payload
     encoded by `EventRow.to_json`. `agents` has the rows of the store's agents table and
