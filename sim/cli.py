@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
+from pathlib import Path
 
 from tqdm import tqdm
 
@@ -41,6 +43,13 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except (ConfigError, QuestionFileError, StoreError, UnknownAgentError, CacheError,
             PriceFileError, ExecutorError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # The reader of stdout closed early (as in `beliefbook questions list | head`).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -155,8 +164,13 @@ def _load(path: str | None) -> list[Question]:
 def build_services(args: argparse.Namespace) -> LLMServices:
     """Build the LLM call machinery from the run options."""
     mode = CacheMode(args.cache_mode)
+    if mode is not CacheMode.OFF and Path(args.cache).is_dir():
+        raise ConfigError(f"cache {args.cache} is a directory: pass a file name with --cache")
     cache = None if mode is CacheMode.OFF else CallCache(args.cache, mode)
     prices = PriceTable.from_file(args.prices) if args.prices else PriceTable()
+    if args.budget is not None and not args.budget > 0:
+        raise ConfigError(f"budget {args.budget} USD is invalid: use a positive amount, or omit "
+                          "--budget for no limit")
     budget = Budget(args.budget) if args.budget is not None else None
     return LLMServices(cache=cache, prices=prices, budget=budget)
 

@@ -61,6 +61,9 @@ class AgentConfig:
         if self.interval <= 0:
             raise ConfigError(f"agent {self.agent_id}: interval {self.interval!r} is invalid: "
                               "use a number of simulated seconds > 0")
+        if not isinstance(self.poisson, bool):
+            raise ConfigError(f"agent {self.agent_id}: poisson {self.poisson!r} is invalid: use "
+                              "true or false")
         if not 0.0 <= self.jitter < 1.0:
             raise ConfigError(f"agent {self.agent_id}: jitter {self.jitter!r} is invalid: use "
                               "a fraction in [0, 1)")
@@ -103,6 +106,8 @@ class SessionConfig:
         if repeated:
             raise ConfigError(f"agent id(s) {', '.join(repeated)} appear more than once: give "
                               "each agent a distinct id=NAME")
+        if type(self.seed) is not int or self.seed < 0:
+            raise ConfigError(f"seed {self.seed!r} is invalid: use a whole number >= 0")
         if not math.isfinite(self.horizon) or self.horizon <= 0:
             raise ConfigError(f"horizon {self.horizon!r} is invalid: use simulated seconds > 0")
         if not 0.0 <= self.contradiction_epsilon < 0.5:

@@ -45,6 +45,11 @@ def analyze_store(store: Store, session_ids: Sequence[str] | None = None,
     """
     sessions = store.sessions()
     if tournament_id is not None:
+        known = set(store.table("tournaments")["id"])
+        if tournament_id not in known:
+            listed = ", ".join(sorted(known)) or "none"
+            raise StoreError(f"tournament {tournament_id!r} not found in {store.path}: stored "
+                             f"tournaments are {listed}")
         sessions = sessions[sessions["tournament_id"] == tournament_id]
     if session_ids is not None:
         unknown = sorted(set(session_ids) - set(sessions["id"]))

@@ -129,8 +129,14 @@ class Store:
                 raise StoreError(f"{self.path} is not a readable beliefbook store ({error}): "
                                  "pass the file written by `beliefbook run --db`") from None
             return
+        if self.path.is_dir():
+            raise StoreError(f"store {self.path} is a directory: pass a file name with --db")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.connection = sqlite3.connect(self.path, check_same_thread=False)
+        try:
+            self.connection = sqlite3.connect(self.path, check_same_thread=False)
+        except sqlite3.Error as error:
+            raise StoreError(f"store {self.path} cannot be opened ({error}): pass a writable "
+                             "file path with --db") from None
         try:
             self.connection.execute("PRAGMA journal_mode=WAL")
             self.connection.execute("PRAGMA synchronous=NORMAL")

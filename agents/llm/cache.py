@@ -57,7 +57,10 @@ class CacheMode(StrEnum):
 
 
 class CacheError(RuntimeError):
-    """The cache file cannot be opened, or a stored entry cannot be read."""
+    """The cache file cannot be opened, or a stored entry cannot be read. It stops the session."""
+
+    aborts_session = True
+    """The session kernel re-raises errors with this flag instead of recording a hold."""
 
 
 class CacheMissError(CacheError):
@@ -163,7 +166,7 @@ class CallCache:
             return Completion.from_cache(json.loads(row[0]))
         except (ValueError, TypeError, KeyError) as error:
             raise CacheError(f"cache entry {key} in {self.path} is unreadable ({error}): "
-                             "record it again with --cache record") from None
+                             "record it again with --cache-mode record") from None
 
     def store(self, key: str, provider: str, model: str, request: CompletionRequest,
               completion: Completion, *, replace: bool) -> Completion:
@@ -218,7 +221,7 @@ class CallCache:
                 f"no cached completion for agent {agent_id!r} ({purpose}) from "
                 f"{provider}/{model}, key {key}, in {self.path}: replay mode never calls the "
                 "provider. A changed prompt, parameter or sample index gives a new key. Run "
-                "with --cache record or --cache auto to call the provider and store the "
+                "with --cache-mode record or --cache-mode auto to call the provider and store the "
                 "completion, or replay with the cache file that recorded this session.",
                 key=key, agent_id=agent_id, purpose=purpose)
 

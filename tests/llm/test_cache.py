@@ -188,7 +188,7 @@ def test_replay_miss_message(tmp_path):
     assert "decision at t=120.000" in message
     assert "fake/fake-1" in message
     assert key in message
-    assert "--cache record" in message
+    assert "--cache-mode record" in message
     assert caught.value.key == key
 
 
