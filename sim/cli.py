@@ -177,6 +177,9 @@ def build_services(args: argparse.Namespace) -> LLMServices:
 
 def command_run(args: argparse.Namespace) -> int:
     questions = select_questions(_load(args.questions), args.question_id, args.count)
+    if not args.question_id and len(questions) < args.count:
+        print(f"note: --count {args.count} asks for more questions than the "
+              f"{len(questions)} available; running {len(questions)}", file=sys.stderr)
     specs = args.agent or list(LINEUPS[args.lineup])
     config = SessionConfig(agents=lineup_from_specs(specs), seed=args.seed,
                            horizon=args.horizon, open_at_community=args.open_at_community,
@@ -228,10 +231,11 @@ def command_run(args: argparse.Namespace) -> int:
 def format_result(result: SessionResult) -> str:
     """Return a plain-text table of one session: price, outcome, and each agent's figures."""
     question = result.question
-    price = "none" if result.final_price is None else f"{result.final_price:g}"
+    price = ("no trade and no quote" if result.final_price is None
+             else f"{result.final_price:g} cents")
     lines = [
         f"{question.id}: {question.question}",
-        f"  final price {price} cents, outcome {result.outcome.value.upper()}",
+        f"  final price {price}, outcome {result.outcome.value.upper()}",
         f"  {'agent':<14} {'kind':<11} {'static p':>8} {'stated p':>8} {'position':>9} "
         f"{'PnL $':>10}",
     ]
@@ -263,6 +267,8 @@ def command_report(args: argparse.Namespace) -> int:
 def command_demo_book(args: argparse.Namespace) -> int:
     from sim.demo import run_demo
 
+    if args.orders < 1:
+        raise ConfigError(f"--orders {args.orders} is invalid: use 1 or more")
     print(run_demo(args.orders, args.seed))
     return 0
 

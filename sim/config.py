@@ -47,6 +47,8 @@ class AgentConfig:
     def __post_init__(self) -> None:
         if not self.agent_id:
             raise ConfigError("agent id is empty: give each agent a name with id=NAME")
+        if isinstance(self.cash, float) and self.cash.is_integer() and self.cash >= 0:
+            object.__setattr__(self, "cash", int(self.cash))
         if type(self.cash) is not int or self.cash < 0:
             raise ConfigError(f"agent {self.agent_id}: cash {self.cash!r} is invalid: use a "
                               "whole number of cents >= 0")

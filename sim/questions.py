@@ -26,7 +26,15 @@ from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from agents.protocol import Question
 
@@ -56,7 +64,7 @@ class QuestionRecord(BaseModel):
     open_date: str | None = None
     close_date: str | None = None
     resolve_date: str | None = None
-    outcome: int | None = None
+    outcome: StrictInt | None = None
     community_probability: float | None = Field(default=None, ge=0.0, le=1.0)
     news: list[NewsRecord] = Field(default_factory=list)
     source: str | None = None
@@ -83,6 +91,13 @@ class QuestionRecord(BaseModel):
         if releases != sorted(releases):
             raise ValueError("news items must be listed in order of release")
         return value
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> QuestionRecord:
+        if self.open_date and self.close_date and self.open_date > self.close_date:
+            raise ValueError(f"open_date {self.open_date} is after close_date "
+                             f"{self.close_date}: swap or correct them")
+        return self
 
     def to_question(self) -> Question:
         return Question(
@@ -114,7 +129,7 @@ def parse_questions(lines: Iterable[str], source: str) -> list[Question]:
         try:
             raw = json.loads(line)
         except json.JSONDecodeError as error:
-            raise QuestionFileError(f"{source}:{number}: invalid JSON ({error.msg} at column "
+            raise QuestionFileError(f"{source}:{number}: invalid JSON ({error.msg}, column "
                                     f"{error.colno}): each line must be one JSON object") from None
         if not isinstance(raw, dict):
             raise QuestionFileError(f"{source}:{number}: expected a JSON object, found "
@@ -124,8 +139,11 @@ def parse_questions(lines: Iterable[str], source: str) -> list[Question]:
         except ValidationError as error:
             first = error.errors()[0]
             field = ".".join(str(part) for part in first["loc"]) or "(line)"
+            shown = repr(first.get("input"))
+            if len(shown) > 80:
+                shown = shown[:77] + "..."
             raise QuestionFileError(f"{source}:{number}: field '{field}' is invalid: "
-                                    f"{first['msg']} (value {first.get('input')!r})") from None
+                                    f"{first['msg']} (value {shown})") from None
         if record.id in seen:
             raise QuestionFileError(f"{source}:{number}: id {record.id!r} repeats the id on line "
                                     f"{seen[record.id]}: ids must be unique")

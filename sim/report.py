@@ -55,7 +55,7 @@ def analyze_store(store: Store, session_ids: Sequence[str] | None = None,
         unknown = sorted(set(session_ids) - set(sessions["id"]))
         if unknown:
             raise StoreError(f"session(s) {', '.join(unknown)} not found in {store.path}: list "
-                             "the stored sessions with `beliefbook export` or the UI")
+                             "the stored sessions with `beliefbook ui` or the sessions table")
         sessions = sessions[sessions["id"].isin(session_ids)]
 
     unfinished = sessions[sessions["status"] != COMPLETE]

@@ -138,6 +138,13 @@ class Store:
             raise StoreError(f"store {self.path} cannot be opened ({error}): pass a writable "
                              "file path with --db") from None
         try:
+            tables = {row[0] for row in self.connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and "sessions" not in tables:
+                self.connection.close()
+                raise StoreError(f"{self.path} is an SQLite file of another program (tables "
+                                 f"{', '.join(sorted(tables)[:5])}): pass a new file name "
+                                 "with --db")
             self.connection.execute("PRAGMA journal_mode=WAL")
             self.connection.execute("PRAGMA synchronous=NORMAL")
             self.connection.executescript(SCHEMA)

@@ -108,3 +108,21 @@ def test_public_question_hides_outcome():
     question = builtin_questions()[0]
     assert question.public().outcome is None
     assert question.public().news == ()
+
+
+def test_open_after_close_rejected():
+    record = {**GOOD, "open_date": "2025-01-01", "close_date": "2020-01-01"}
+    with pytest.raises(QuestionFileError, match="open_date 2025-01-01 is after close_date"):
+        parse_questions(lines(record), "q.jsonl")
+
+
+def test_boolean_outcome_rejected():
+    with pytest.raises(QuestionFileError, match="field 'outcome'"):
+        parse_questions(lines({**GOOD, "outcome": True}), "q.jsonl")
+
+
+def test_long_field_value_shortened():
+    record = {"id": "q9", "background": "x" * 500}
+    with pytest.raises(QuestionFileError) as raised:
+        parse_questions(lines(record), "q.jsonl")
+    assert len(str(raised.value)) < 200
