@@ -164,7 +164,8 @@ def load_questions(path: str | Path) -> list[Question]:
         raise QuestionFileError(f"question file {path} is not UTF-8 text: {error}") from None
     questions = parse_questions(text.splitlines(), str(path))
     if not questions:
-        raise QuestionFileError(f"question file {path} holds no questions")
+        raise QuestionFileError(f"question file {path} contains no questions: add one JSON "
+                                "object per line")
     logger.info("loaded %d questions from %s", len(questions), path)
     return questions
 
