@@ -28,7 +28,7 @@ question's community probability, or 0.5 when it has none.
 
 import logging
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 import numpy as np
@@ -41,6 +41,7 @@ from agents.protocol import (
     OrderRequest,
     Question,
 )
+from market.ledger import OrderSpec, collateral_required
 from market.lmsr import Quote, lmsr_ladder, lmsr_price, net_sold_at
 from market.types import MAX_PRICE, MIN_PRICE, PAYOUT, OrderKind, Side
 
@@ -62,9 +63,6 @@ STATED_BOUNDS = (0.01, 0.99)
 
 DEFAULT_REFERENCE_PRICE = 50.0
 """Cents a baseline centres on when the book has no mid and nothing has traded yet."""
-
-OrderSpec = tuple[Side, int, int]
-"""An order as (side on the YES book, price in cents, quantity in shares)."""
 
 
 # Pricing and sizing
@@ -135,34 +133,6 @@ def marked_wealth(cash: int, position: int, price: int) -> int:
     if position >= 0:
         return cash + position * price
     return cash - position * (PAYOUT - price)
-
-
-def collateral_required(position: int, orders: Iterable[OrderSpec],
-                        incoming: OrderSpec | None = None) -> int:
-    """Return the cents the exchange locks for `orders` plus an `incoming` order.
-
-    This mirrors the exchange ledger. On each side, orders fill best price first, and
-    an incoming order counts ahead of all resting ones. The first shares in that order
-    close the existing position and need no lock (sells close YES shares, buys close NO
-    shares). Every other buy share locks its price and every other sell share locks
-    100 - price. The exchange accepts an order when this total is at most the cash.
-    """
-    by_side: dict[Side, list[OrderSpec]] = {Side.BUY: [], Side.SELL: []}
-    for order in orders:
-        by_side[order[0]].append(order)
-    by_side[Side.BUY].sort(key=lambda order: -order[1])
-    by_side[Side.SELL].sort(key=lambda order: order[1])
-    if incoming is not None:
-        by_side[incoming[0]].insert(0, incoming)
-
-    total = 0
-    for side, cover in ((Side.BUY, max(-position, 0)), (Side.SELL, max(position, 0))):
-        for _, price, quantity in by_side[side]:
-            covered = min(cover, quantity)
-            cover -= covered
-            lock_per_share = price if side is Side.BUY else PAYOUT - price
-            total += (quantity - covered) * lock_per_share
-    return total
 
 
 def largest_fitting_quantity(quantity: int, fits: Callable[[int], bool]) -> int:

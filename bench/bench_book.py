@@ -28,6 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from machine import cpu_model
+
 from market import Exchange, OrderKind, Side  # noqa: E402
 
 AGENTS = [f"agent{index:03d}" for index in range(100)]
@@ -158,16 +160,6 @@ def profile_summary(stream: list[tuple], top: int) -> str:
     stats = pstats.Stats(profiler, stream=output)
     stats.strip_dirs().sort_stats(pstats.SortKey.TIME).print_stats(top)
     return output.getvalue()
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

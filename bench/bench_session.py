@@ -49,6 +49,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from machine import cpu_model
+
 from agents.protocol import Question  # noqa: E402
 from agents.registry import agent_classes  # noqa: E402
 from sim.config import AgentConfig, SessionConfig  # noqa: E402
@@ -205,16 +207,6 @@ def _short_path(filename: str) -> str:
     if filename.startswith(("~", "<")):
         return "built-in functions called from C"
     return "stdlib " + Path(filename).name
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

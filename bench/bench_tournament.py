@@ -33,6 +33,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from machine import cpu_model
+
 from sim.questions import builtin_questions  # noqa: E402
 from sim.store import Store  # noqa: E402
 from sim.tournament import (  # noqa: E402
@@ -120,16 +122,6 @@ def parallel_capacity(pool: ProcessPoolExecutor, tasks: list[SessionTask]) -> fl
     together = [future.result() for future in
                 [pool.submit(run_in_memory, tasks) for _ in range(2)]]
     return 2 * alone / statistics.mean(together)
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

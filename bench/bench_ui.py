@@ -45,6 +45,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import streamlit as st  # noqa: E402
+from machine import cpu_model
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from sim.config import SessionConfig  # noqa: E402
@@ -236,16 +237,6 @@ def summary(name: str, times: list[float]) -> str:
     p90 = milliseconds[min(len(milliseconds) - 1, int(0.9 * len(milliseconds)))]
     return (f"| {name} | {len(milliseconds)} | {statistics.median(milliseconds):.0f} | "
             f"{p90:.0f} | {milliseconds[0]:.0f} | {milliseconds[-1]:.0f} |")
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> int:

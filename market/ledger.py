@@ -17,8 +17,44 @@ whatever subset of the orders fills later.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from market.book import Order
 from market.types import PAYOUT, OpenOrder, Side
+
+OrderSpec = tuple[Side, int, int]
+"""An order as (side, price in ticks, quantity in shares)."""
+
+
+def collateral_required(position: int, orders: Iterable[OrderSpec],
+                        incoming: OrderSpec | None = None) -> int:
+    """Return the cents the exchange locks for `orders` plus an `incoming` order.
+
+    This is `Account.required_lock` for callers that have only (side, price, quantity)
+    triples, such as agents sizing orders from an observation. On each side, orders
+    fill best price first, and an incoming order counts ahead of all resting ones. The
+    first shares in that order close the existing position and need no lock (sells
+    close YES shares, buys close NO shares). Every other buy share locks its price and
+    every other sell share locks 100 - price. The exchange accepts an order when this
+    total is at most the cash.
+    """
+    by_side: dict[Side, list[OrderSpec]] = {Side.BUY: [], Side.SELL: []}
+    for order in orders:
+        by_side[order[0]].append(order)
+    by_side[Side.BUY].sort(key=lambda order: -order[1])
+    by_side[Side.SELL].sort(key=lambda order: order[1])
+    if incoming is not None:
+        by_side[incoming[0]].insert(0, incoming)
+
+    total = 0
+    for side, cover in ((Side.BUY, max(-position, 0)), (Side.SELL, max(position, 0))):
+        for _, price, quantity in by_side[side]:
+            covered = min(cover, quantity)
+            cover -= covered
+            lock_per_share = price if side is Side.BUY else PAYOUT - price
+            total += (quantity - covered) * lock_per_share
+    return total
+
 
 
 class Account:

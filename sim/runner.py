@@ -96,12 +96,13 @@ async def run_into_store(question: Question, config: SessionConfig, store: Store
                            session_id, store.path)
         raise
     if store is not None:
-        configs = {agent.agent_id: _agent_config(agent) for agent in config.agents}
+        configs = {agent.agent_id: agent_config_payload(agent) for agent in config.agents}
         agents = [{**asdict(summary), "config": configs.get(summary.agent_id, {})}
                   for summary in result.agents]
         store.finish_session(session_id, result.outcome.value, result.final_price, agents)
     return result
 
 
-def _agent_config(agent: AgentConfig) -> dict[str, object]:
+def agent_config_payload(agent: AgentConfig) -> dict[str, object]:
+    """Return an agent's config as JSON-ready data (stored with its session's summary)."""
     return json.loads(json.dumps(asdict(agent), default=str))

@@ -191,12 +191,16 @@ class Store:
 
     def write_events(self, session_id: str, rows: list[EventRow]) -> None:
         """Append rows in one transaction (the Recorder's sink)."""
+        self.write_encoded_events(session_id, [(row.seq, row.t, row.type, row.agent_id,
+                                                row.to_json()) for row in rows])
+
+    def write_encoded_events(self, session_id: str,
+                             rows: list[tuple[int, float, str, str | None, str]]) -> None:
+        """Append (seq, t, type, agent_id, payload JSON) rows in one transaction."""
         with self.connection:
             self.connection.executemany(
                 "INSERT INTO events (session_id, seq, t, type, agent_id, payload) "
-                "VALUES (?,?,?,?,?,?)",
-                [(session_id, row.seq, row.t, row.type, row.agent_id, row.to_json())
-                 for row in rows])
+                "VALUES (?,?,?,?,?,?)", [(session_id, *row) for row in rows])
             self.connection.execute("UPDATE sessions SET events = events + ? WHERE id = ?",
                                     (len(rows), session_id))
 

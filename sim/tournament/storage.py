@@ -17,7 +17,7 @@ from sim.runner import config_payload
 from sim.store import COMPLETE, Store, StoreError
 from sim.tournament.plan import PlannedSession, TournamentPlan
 from sim.tournament.spec import TournamentSpec
-from sim.tournament.tasks import EncodedRow, SessionOutcome
+from sim.tournament.tasks import SessionOutcome
 
 RUNNING = "running"
 INCOMPLETE = "incomplete"
@@ -81,7 +81,7 @@ def write_outcome(store: Store, planned: PlannedSession, outcome: SessionOutcome
     with store.connection:
         store.connection.execute("DELETE FROM llm_calls WHERE session_id = ?", (session_id,))
     if outcome.events:
-        write_events(store, session_id, outcome.events)
+        store.write_encoded_events(session_id, outcome.events)
     for call in outcome.calls:
         store.record_llm_call({**call, "session_id": session_id})
 
@@ -93,17 +93,6 @@ def write_outcome(store: Store, planned: PlannedSession, outcome: SessionOutcome
     with store.connection:
         store.connection.execute("UPDATE sessions SET started_at = ?, ended_at = ? WHERE id = ?",
                                  (outcome.started_at, outcome.ended_at, session_id))
-
-
-def write_events(store: Store, session_id: str, events: list[EncodedRow]) -> None:
-    """Append encoded event rows in one transaction, as `Store.write_events` does with
-    EventRows, without encoding the payloads again."""
-    with store.connection:
-        store.connection.executemany(
-            "INSERT INTO events (session_id, seq, t, type, agent_id, payload) "
-            "VALUES (?,?,?,?,?,?)", [(session_id, *event) for event in events])
-        store.connection.execute("UPDATE sessions SET events = events + ? WHERE id = ?",
-                                 (len(events), session_id))
 
 
 def tournament_row(store: Store, tournament_id: str) -> dict[str, object]:

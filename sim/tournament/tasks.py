@@ -13,7 +13,6 @@ pool's pipes, Dask's network transport).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import socket
@@ -29,7 +28,7 @@ from agents.llm.services import LLMServices
 from agents.protocol import Question
 from sim.config import SessionConfig
 from sim.recorder import EventRow
-from sim.runner import run_into_store
+from sim.runner import agent_config_payload, run_into_store
 from sim.store import COMPLETE, FAILED
 from sim.tournament.spec import LLMOptions
 
@@ -129,9 +128,10 @@ async def run_session(task: SessionTask) -> SessionOutcome:
         raise RuntimeError(f"session id {result.session_id} differs from the planned "
                            f"{task.session_id}: the driver and this worker run different "
                            "beliefbook versions")
+    configs = {agent.agent_id: agent_config_payload(agent) for agent in task.config.agents}
     outcome = SessionOutcome(
         task.session_id, COMPLETE, events=[encode_row(row) for row in result.rows],
-        agents=[{**asdict(summary), "config": _agent_config(task.config, summary.agent_id)}
+        agents=[{**asdict(summary), "config": configs.get(summary.agent_id, {})}
                 for summary in result.agents],
         outcome=result.outcome.value, final_price=result.final_price, calls=calls,
         started_at=started, ended_at=time.time(), worker=worker)
@@ -194,14 +194,6 @@ def _runtime(settings: LLMSettings) -> _Runtime:
         runtime = _Runtime(cache, prices, ConcurrencyLimits(dict(settings.limits)))
         by_settings[settings] = runtime
     return runtime
-
-
-def _agent_config(config: SessionConfig, agent_id: str) -> dict[str, object]:
-    """Return an agent's config as JSON-ready data, as `run_into_store` stores it."""
-    for agent in config.agents:
-        if agent.agent_id == agent_id:
-            return json.loads(json.dumps(asdict(agent), default=str))
-    return {}
 
 
 def format_error(error: BaseException) -> str:
